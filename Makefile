@@ -1,0 +1,31 @@
+# Every target sets itself up: a missing or outdated .venv is (re)built from pyproject.toml.
+PYTHON ?= python3
+VENV ?= .venv
+DEPS_HASH := $(shell cat pyproject.toml | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.deps-$(DEPS_HASH)
+BIN := $(VENV)/bin
+
+.PHONY: install test test-all study bench clean-venv
+
+$(STAMP):  # the hash in its name tracks pyproject.toml, not its mtime
+	@echo "Building $(VENV) for dependency set $(DEPS_HASH) (a few minutes, once)"
+	$(PYTHON) -m venv --clear "$$(realpath -m $(VENV))"  # .venv may link to a cache
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# The editable link is refreshed every time: a cached venv may have been built for another clone.
+install: $(STAMP)
+	@$(BIN)/pip install -q --no-deps --no-build-isolation -e . >/dev/null
+
+test: install
+	$(BIN)/python -m pytest
+
+test-all: install
+	$(BIN)/python -m pytest -m "slow or not slow"
+
+bench: install
+	$(BIN)/python benchmarks/bench_synth.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,3 @@
+from dense_au.cli import main
+
+main()
