@@ -61,6 +61,41 @@ def data_show(
     console.print(f"[green]wrote[/] {out}")
 
 
+@app.command("train")
+def train_cmd(
+    config: Path = typer.Argument(..., help="training config YAML (see configs/train/)"),
+    out: Path = typer.Option(..., help="run directory; one holding a checkpoint is resumed"),
+    set_: list[str] = typer.Option([], "--set", help="override, e.g. --set loss.tau=0.1 (repeatable)"),
+) -> None:
+    """Pre-train a dense contrastive model (resumes from OUT's newest checkpoint)."""
+    from dense_au.config import load_config
+    from dense_au.train import TrainConfig, train
+
+    cfg = load_config(TrainConfig, config, set_)
+    manifest = train(cfg, out)
+    final = manifest["final"]
+    console.print(f"[green]trained[/] {out}: {cfg.steps} steps, loss {final.get('loss', float('nan')):.4f}")
+
+
+@app.command("views")
+def views_cmd(
+    data: Path = typer.Option(..., help="dataset directory"),
+    strategy: str = typer.Option("geometric", help="geometric, geometric-radius, feature, index, random"),
+    out: Path = typer.Option(Path("views.png"), help="PNG to write"),
+    run: Optional[Path] = typer.Option(None, help="trained run whose backbone `feature` uses "
+                                                  "(default: a randomly initialised one)"),
+    pairs: int = typer.Option(4, help="image pairs to draw"),
+    size: int = typer.Option(64, help="view side in pixels"),
+    seed: int = typer.Option(0, help="seed of the views"),
+) -> None:
+    """Draw view pairs with lines between the cells a strategy matches."""
+    from dense_au.views.draw import draw_views
+
+    stats = draw_views(data, strategy, out, run=run, pairs=pairs, size=size, seed=seed)
+    console.print(f"[green]wrote[/] {out}: {strategy} matches {stats['exact']:.0%} exact, "
+                  f"{stats['within_one']:.0%} within one cell of the geometric truth")
+
+
 def report_skipped(skipped: list[str]) -> None:
     if skipped:
         console.print(f"[yellow]skipped {len(skipped)} unreadable image(s):[/] " + ", ".join(skipped))

@@ -1,0 +1,44 @@
+"""Dense InfoNCE: each query cell against its positive key cell(s) and negative keys (DenseCL)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def pooled_keys(k: Tensor) -> Tensor:
+    """DenseCL's dense negatives: per image, the normalised mean of the normalised key cells.
+
+    k: (B, D, P) -> (B, D).
+    """
+    return F.normalize(F.normalize(k.float(), dim=1).mean(dim=2), dim=1)
+
+
+def dense_info_nce(q: Tensor, k: Tensor, positives: Tensor, queue: Tensor | None = None,
+                   tau: float = 0.2) -> Tensor:
+    """Mean over contributing query cells of the mean over their positives of
+    -log( e^{s_ij/tau} / (e^{s_ij/tau} + sum_n e^{q_i.n/tau}) ).
+
+    With one positive per cell this is DenseCL's dense loss exactly; with several
+    (`geometric-radius`) each positive is contrasted against the same negatives.
+    q, k: (B, D, P) dense query and key embeddings (normalised here).
+    positives: (B, P, P) bool, positives[b, i, j] when key cell j is a positive of query cell i.
+    queue: (K, D) negatives; None uses the pooled keys of the *other* images in the batch.
+    """
+    q, k = F.normalize(q.float(), dim=1), F.normalize(k.float(), dim=1)
+    sim = torch.einsum("bdi,bdj->bij", q, k) / tau
+    if queue is None:
+        neg = torch.einsum("bdi,nd->bin", q, pooled_keys(k)) / tau
+        own = torch.eye(len(q), dtype=torch.bool, device=q.device)[:, None, :]
+        neg = neg.masked_fill(own, float("-inf"))  # an image's own keys are not its negatives
+    else:
+        neg = torch.einsum("bdi,nd->bin", q, queue.float()) / tau
+    neg_lse = torch.logsumexp(neg, dim=-1, keepdim=True)  # (B, P, 1)
+    per_pair = torch.logaddexp(sim, neg_lse) - sim       # (B, P, P)
+    rows = positives.any(dim=-1)
+    if not rows.any():
+        raise ValueError("dense_info_nce: no query cell has a positive (empty positives mask)")
+    pos = positives.float()
+    per_row = (per_pair * pos).sum(-1) / pos.sum(-1).clamp(min=1)
+    return per_row[rows].mean()
