@@ -48,11 +48,15 @@ def _rgb(pixels: Tensor):
 def _lines(fig, left, right, mask: Tensor, geo_idx: Tensor, geo_valid: Tensor, centres: Tensor,
            grid: tuple[int, int]) -> None:
     w = grid[1]
+    colours = plt.get_cmap("hsv")
     for i, j in mask.nonzero().tolist():
+        dot = colours(i / mask.shape[0])  # the same colour marks a cell and its match
+        left.plot(*centres[i].tolist(), "o", ms=3, color=dot, mec="black", mew=0.3)
+        right.plot(*centres[j].tolist(), "o", ms=3, color=dot, mec="black", mew=0.3)
         near = bool(geo_valid[i]) and max(abs(j // w - int(geo_idx[i]) // w), abs(j % w - int(geo_idx[i]) % w)) <= 1
         fig.add_artist(ConnectionPatch(xyA=centres[i].tolist(), coordsA=left.transData,
                                        xyB=centres[j].tolist(), coordsB=right.transData,
-                                       color="lime" if near else "red", lw=0.6, alpha=0.8))
+                                       color="lime" if near else "red", lw=0.5, alpha=0.6))
 
 
 def draw_views(data: str | Path, strategy: str, out: str | Path, run: str | Path | None = None,

@@ -1,0 +1,62 @@
+"""Helpers shared by the benchmarks: the quick model and a timed training step."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+
+from dense_au.config import load_config
+from dense_au.train import TrainConfig
+from dense_au.train.loop import build_model, make_optimizer
+from dense_au.train.step import contrastive_losses, encode
+from dense_au.views import ViewSampler
+
+QUICK = Path(__file__).resolve().parents[1] / "configs" / "train" / "quick.yaml"
+
+
+def quick_config(*overrides: str) -> TrainConfig:
+    return load_config(TrainConfig, QUICK, list(overrides))
+
+
+def best_time(fn, repeats: int = 5, warmup: int = 2) -> float:
+    """Minimum wall time of `fn` over `repeats` runs (after `warmup` runs)."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+class QuickStep:
+    """One full dense contrastive step of a config, exactly as the training loop runs it."""
+
+    def __init__(self, cfg: TrainConfig):
+        self.cfg = cfg
+        self.model = build_model(cfg)
+        self.opt = make_optimizer(cfg.optim, self.model.query.parameters())
+        self.g = torch.Generator().manual_seed(0)
+
+    def views(self, images):
+        return ViewSampler.from_config(self.cfg.views, self.g)(images)
+
+    def full(self, v1, v2) -> None:
+        q, k = encode(self.model, v1, v2, self.cfg.bf16)
+        out = contrastive_losses(q, k, v1, v2, self.cfg.loss, self.model.queues(), 100, self.g)
+        self.opt.zero_grad(set_to_none=True)
+        out.loss.backward()
+        self.opt.step()
+        if self.cfg.model.negatives == "queue":
+            self.model.global_queue.push(out.keys[0])
+            self.model.dense_queue.push(out.keys[1])
+
+    def bare(self, v1, v2) -> None:
+        """The same backbone passes with nothing else: query forward+backward, key forward."""
+        fmap = self.model.query.backbone(v1.pixels)
+        with torch.no_grad():
+            self.model.key.backbone(v2.pixels)
+        fmap.float().square().mean().backward()

@@ -1,0 +1,42 @@
+"""Overhead of a full dense contrastive step over the bare backbone compute, same batch.
+
+Full: two views, query forward+backward with both heads, key forward, matching, both losses,
+queue update, momentum update, optimizer step. Bare: query backbone forward+backward and key
+backbone forward on the same views. Target: full / bare <= 1.15.
+Usage: python benchmarks/bench_step.py [--threads 2] [--batch 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import torch
+from _common import QuickStep, best_time, quick_config
+
+SETTINGS = {
+    "quick (width 1/4, 48 px, queue 1024)": [],
+    "width 1/2, 64 px, queue 1024": ["model.backbone.width=0.5", "views.size=64"],
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=64)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    images = torch.rand(args.batch, 3, 64, 64)
+    for name, overrides in SETTINGS.items():
+        for strategy in ("geometric", "feature"):
+            step = QuickStep(quick_config(f"batch_size={args.batch}", f"loss.strategy={strategy}", *overrides))
+            v1, v2 = step.views(images)
+            t_full = best_time(lambda: step.full(v1, v2))
+            t_bare = best_time(lambda: step.bare(v1, v2))
+            ratio = t_full / t_bare
+            print(f"{name}, {strategy}: full {t_full * 1e3:.0f} ms, bare {t_bare * 1e3:.0f} ms, "
+                  f"ratio {ratio:.2f} (target <= 1.15: {'PASS' if ratio <= 1.15 else 'FAIL'}), "
+                  f"{args.batch / t_full:.0f} img/s")
+
+
+if __name__ == "__main__":
+    main()
