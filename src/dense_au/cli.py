@@ -96,6 +96,26 @@ def views_cmd(
                   f"{stats['within_one']:.0%} within one cell of the geometric truth")
 
 
+@app.command("measure")
+def measure_cmd(
+    run_dir: Path = typer.Argument(..., help="trained run directory"),
+    data: Path = typer.Option(..., help="dataset directory to measure on"),
+    split: str = typer.Option("val", help="split of --data"),
+    limit: Optional[int] = typer.Option(None, help="use only the first N images"),
+    seed: int = typer.Option(0, help="seed of the measurement views (keep it fixed across models)"),
+) -> None:
+    """Alignment, uniformity and label-free metrics of a run -> RUN_DIR/measure.json."""
+    from dense_au.evaluate.measure import measure_run
+    from dense_au.io import write_json
+
+    result = measure_run(run_dir, data, split, limit, seed)
+    write_json(run_dir / "measure.json", result)
+    b = result["backbone"]
+    console.print(f"[green]wrote[/] {run_dir / 'measure.json'}: backbone dense alignment "
+                  f"{b['dense_alignment']:.3f}, dense uniformity {b['dense_uniformity']:.3f} "
+                  f"({result['n_images']} images, {result['n_cells']} cells)")
+
+
 def report_skipped(skipped: list[str]) -> None:
     if skipped:
         console.print(f"[yellow]skipped {len(skipped)} unreadable image(s):[/] " + ", ".join(skipped))
