@@ -116,6 +116,23 @@ def measure_cmd(
                   f"({result['n_images']} images, {result['n_cells']} cells)")
 
 
+@app.command("evaluate")
+def evaluate_cmd(
+    run_dir: Path = typer.Argument(..., help="trained run directory"),
+    task: str = typer.Option(..., help="linear, knn or segmentation"),
+    data: Path = typer.Option(..., help="downstream dataset with train/val/test splits"),
+    baseline: Optional[str] = typer.Option(None, help="evaluate a baseline instead: random-init"),
+    absent: str = typer.Option("skip", help="mIoU: skip classes absent from the split, or count them as zero"),
+) -> None:
+    """Probe frozen features -> RUN_DIR/eval.json (selection on val, scores on test)."""
+    from dense_au.evaluate.run import evaluate_run
+
+    entry = evaluate_run(run_dir, task, data, baseline, absent)
+    metric = entry["metric"]
+    console.print(f"[green]{task}[/]{' (' + baseline + ')' if baseline else ''}: test {metric} "
+                  f"{entry['scores'][metric]:.4f} (hyperparameters {entry['hyperparameters']})")
+
+
 def report_skipped(skipped: list[str]) -> None:
     if skipped:
         console.print(f"[yellow]skipped {len(skipped)} unreadable image(s):[/] " + ", ".join(skipped))

@@ -8,19 +8,7 @@ import torch
 
 from dense_au.evaluate.measure import extract_pairs, feature_matches, measure_run
 from dense_au.metrics import dense_alignment
-from dense_au.train import load_trained, train
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory, single_dir):
-    from dense_au.config import load_config
-    from dense_au.train import TrainConfig
-    from tests.train.conftest import TINY
-
-    cfg = load_config(TrainConfig, overrides=[*TINY, f"data.path={single_dir}", "steps=2"])
-    out = tmp_path_factory.mktemp("run") / "r"
-    train(cfg, out)
-    return out
+from dense_au.train import load_trained
 
 
 def test_measure_reports_every_metric_for_both_layers(tiny_run, single_dir):
