@@ -133,6 +133,24 @@ def evaluate_cmd(
                   f"{entry['scores'][metric]:.4f} (hyperparameters {entry['hyperparameters']})")
 
 
+@app.command("study")
+def study_cmd(
+    out: Path = typer.Option(..., help="study directory (re-running resumes it)"),
+    profile: Optional[str] = typer.Option(None, help="quick, standard or paper (configs/study/)"),
+    spec: Optional[Path] = typer.Option(None, help="a study spec YAML instead of a profile"),
+    workers: Optional[int] = typer.Option(None, help="parallel jobs (default: the machine's cores)"),
+    executor: str = typer.Option("local", help="local (process pool) or slurm (submitit)"),
+    set_: list[str] = typer.Option([], "--set", help="override a spec key, e.g. --set seeds=[0,1]"),
+) -> None:
+    """Train, measure and evaluate a grid of models; write results.csv, summary.json, report.html."""
+    from dense_au.study.run import run_study
+    from dense_au.study.spec import load_spec
+
+    study = load_spec(profile, spec, set_)
+    run_study(study, out, workers, executor)
+    console.print(f"[green]wrote[/] {out / 'report.html'}, {out / 'results.csv'}, {out / 'summary.json'}")
+
+
 def report_skipped(skipped: list[str]) -> None:
     if skipped:
         console.print(f"[yellow]skipped {len(skipped)} unreadable image(s):[/] " + ", ".join(skipped))
