@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from dense_au.data.sample import IGNORE_INDEX
 from dense_au.evaluate.miou import confusion_matrix, miou, pixel_accuracy
 
-LR_GRID = (0.003, 0.03)
+LR_GRID = (0.01, 0.1)
 
 
 def _standardise(train: Tensor, *others: Tensor) -> list[Tensor]:
@@ -24,7 +24,7 @@ def _logits(probe: nn.Module, maps: Tensor, size: tuple[int, int]) -> Tensor:
     return F.interpolate(probe(maps), size=size, mode="bilinear", align_corners=False)
 
 
-def train_probe(maps: Tensor, masks: Tensor, num_classes: int, lr: float, epochs: int = 15,
+def train_probe(maps: Tensor, masks: Tensor, num_classes: int, lr: float, epochs: int = 8,
                 batch: int = 100, seed: int = 0) -> nn.Module:
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
@@ -51,7 +51,7 @@ def evaluate_probe(probe: nn.Module, maps: Tensor, masks: Tensor, num_classes: i
 
 
 def segmentation_probe(train: tuple, val: tuple, test: tuple, num_classes: int, absent: str = "skip",
-                       lrs=LR_GRID, epochs: int = 15) -> dict:
+                       lrs=LR_GRID, epochs: int = 8) -> dict:
     """train/val/test: (maps (N, C, h, w), masks (N, H, W)). Reports test mIoU (both conventions)."""
     xtr, xva, xte = _standardise(train[0], val[0], test[0])
     val_miou, best = {}, None

@@ -84,6 +84,9 @@ def _validate(spec: StudySpec, datasets: dict[str, DatasetSpec], path: Path) -> 
     for task in spec.tasks:
         if task not in TASKS:
             raise UserError(f"{path}: unknown task {task!r} under 'tasks'; expected {', '.join(TASKS)}")
+    if not spec.grid:
+        raise UserError(f"{path}: 'grid' is empty; expected at least one training key with a list of "
+                        "values, e.g. loss.strategy: [geometric, feature]")
     for key, values in spec.grid.items():
         if not isinstance(values, list) or not values:
             raise UserError(f"{path}: grid.{key} must be a non-empty list of values, got {values!r}")
