@@ -24,8 +24,12 @@ test: install
 test-all: install
 	$(BIN)/python -m pytest -m "slow or not slow"
 
+study: install
+	$(BIN)/dense-au study --profile quick --out runs/quick
+
 bench: install
-	$(BIN)/python benchmarks/bench_synth.py
+	cd benchmarks && ../$(BIN)/python bench_synth.py && ../$(BIN)/python bench_views.py \
+	  && ../$(BIN)/python bench_step.py && ../$(BIN)/python bench_uniformity.py
 
 clean-venv:
 	rm -rf $(VENV)
