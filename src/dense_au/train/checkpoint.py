@@ -40,7 +40,7 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         state = torch.load(path, map_location="cpu", weights_only=False)
     except (RuntimeError, EOFError, OSError, pickle.UnpicklingError, zipfile.BadZipFile,
             ValueError, KeyError) as exc:
-        raise UserError(f"{path}: corrupted checkpoint ({type(exc).__name__}); delete it to continue") from None
+        raise UserError(f"{path}: corrupted checkpoint ({type(exc).__name__})") from None
     if not isinstance(state, dict) or "model" not in state or "step" not in state:
         raise UserError(f"{path}: not a dense-au checkpoint (expected keys 'model' and 'step')")
     return state
@@ -54,10 +54,11 @@ def load_latest(run_dir: Path) -> tuple[dict[str, Any], Path] | None:
             return load_checkpoint(path), path
         except UserError as exc:
             errors.append(str(exc))
-            console.print(f"[yellow]warning:[/] {exc}; falling back to the previous checkpoint")
+            console.print(f"[yellow]warning:[/] {exc}; falling back to the previous checkpoint",
+                          soft_wrap=True, highlight=False)
     if errors:
-        raise UserError(errors[0].replace("; delete it to continue", "") + " and no earlier checkpoint "
-                        "is readable; delete the checkpoints to start again")
+        raise UserError(errors[0] + " and no earlier checkpoint is readable; delete the checkpoints "
+                        "to start again")
     return None
 
 
