@@ -35,6 +35,7 @@ class SceneSpec:
     min_visible_px: int = 6            # an object occluded below this is not in the label set
     background_contrast: float = 0.5   # background texture contrast kept (1 = the photo's own)
     texture_strength: tuple[float, float] = (0.15, 0.5)  # object texture contrast range
+    max_rotation: float = 180.0        # degrees either way: any orientation
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +91,7 @@ def _place_object(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator, s
     radius = radius_frac * size
     lo, hi = margin * radius, size - margin * radius
     cx, cy = rng.uniform(lo, hi, size=2)
-    angle = rng.uniform(0, 2 * np.pi)
+    angle = rng.uniform(-spec.max_rotation, spec.max_rotation) * np.pi / 180
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     stretch = rng.uniform(0.85, 1.15)  # mild aspect jitter, same for all classes
     inside = np.zeros((size, size), bool)
