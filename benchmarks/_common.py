@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 from pathlib import Path
 
@@ -14,6 +15,16 @@ from dense_au.train.step import contrastive_losses, encode
 from dense_au.views import ViewSampler
 
 QUICK = Path(__file__).resolve().parents[1] / "configs" / "train" / "quick.yaml"
+
+
+def parse_args(doc: str, batch: int = 64) -> argparse.Namespace:
+    """--threads (applied here) and --batch, the options every timing benchmark takes."""
+    ap = argparse.ArgumentParser(description=doc)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=batch)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    return args
 
 
 def quick_config(*overrides: str) -> TrainConfig:

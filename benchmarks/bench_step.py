@@ -8,10 +8,8 @@ Usage: python benchmarks/bench_step.py [--threads 2] [--batch 64]
 
 from __future__ import annotations
 
-import argparse
-
 import torch
-from _common import QuickStep, best_time, quick_config
+from _common import QuickStep, best_time, parse_args, quick_config
 
 SETTINGS = {
     "quick (width 1/4, 48 px, queue 1024)": [],
@@ -20,11 +18,7 @@ SETTINGS = {
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batch", type=int, default=64)
-    args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    args = parse_args(__doc__)
     images = torch.rand(args.batch, 3, 64, 64)
     for name, overrides in SETTINGS.items():
         for strategy in ("geometric", "feature"):
