@@ -87,3 +87,19 @@ def test_empty_grid_in_a_spec_file(tmp_path):
 def test_unknown_profile():
     with pytest.raises(UserError, match="unknown study profile 'huge'"):
         load_spec("huge", None)
+
+
+def test_paper_profile_smoke_on_cpu_with_tiny_overrides(tmp_path):
+    """The GPU profile's spec and config wire up end to end (ResNet-50, torchvision stem)."""
+    tiny = "{kind: %s, path: null, n_train: 16, n_val: 8, n_test: 8, size: 64}"
+    spec = load_spec("paper", None, [
+        "base_overrides=[steps=2, batch_size=4, views.size=64, data.size=64, model.backbone.width=0.125, "
+        "model.queue_size=16, device=cpu, checkpoint_every=2, bf16=false]",
+        f"datasets.imagenet={tiny % 'single'}", f"datasets.coco={tiny % 'multi'}", f"datasets.voc={tiny % 'multi'}",
+        "grid={loss.strategy: [feature]}", "seeds=[0]", "threads_per_job=1", "measure_limit=8",
+    ])
+    summary = run_study(spec, tmp_path, workers=1)
+    table = pd.read_csv(tmp_path / "results.csv")
+    assert summary["n_models"] == 2 and set(table["pretrain"]) == {"imagenet", "coco"}
+    config = (tmp_path / "runs" / table["run_id"][0] / "config.yaml").read_text()
+    assert "resnet50" in config and "stem_kernel: 7" in config

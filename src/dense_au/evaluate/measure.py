@@ -70,7 +70,8 @@ def layer_metrics(maps: tuple[Tensor, Tensor], pooled: tuple[Tensor, Tensor], ge
         "dense_alignment": dense_alignment(m1, m2, geo_idx, geo_valid),
         "dense_alignment_feature": dense_alignment(m1, m2, feat_idx, torch.ones_like(geo_valid)),
         "dense_uniformity": dense_uniformity(m1, pairs="inter"),
-        "dense_uniformity_intra": dense_uniformity(m1, pairs="intra"),
+        # a 1 x 1 grid has no pairs of cells within an image
+        "dense_uniformity_intra": dense_uniformity(m1, pairs="intra") if m1[0, 0].numel() > 1 else float("nan"),
     }
     for name, fn in LABEL_FREE.items():
         res[f"instance_{name}"] = fn(pooled[0])
