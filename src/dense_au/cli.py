@@ -89,7 +89,7 @@ def views_cmd(
     seed: int = typer.Option(0, help="seed of the views"),
 ) -> None:
     """Draw view pairs with lines between the cells a strategy matches."""
-    from dense_au.views.draw import draw_views
+    from dense_au.evaluate.matching import draw_views
 
     stats = draw_views(data, strategy, out, run=run, pairs=pairs, size=size, seed=seed)
     console.print(f"[green]wrote[/] {out}: {strategy} matches {stats['exact']:.0%} exact, "

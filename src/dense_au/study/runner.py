@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -98,7 +98,3 @@ def run_slurm(jobs: list[Job], ctx: JobContext, slurm: dict | None = None) -> No
 
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
-
-
-def describe(job: Job) -> dict:
-    return asdict(job)

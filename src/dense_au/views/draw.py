@@ -58,37 +58,3 @@ def _lines(fig, left, right, mask: Tensor, geo_idx: Tensor, geo_valid: Tensor, c
                                        xyB=centres[j].tolist(), coordsB=right.transData,
                                        color="lime" if near else "red", lw=0.5, alpha=0.6))
 
-
-def draw_views(data: str | Path, strategy: str, out: str | Path, run: str | Path | None = None,
-               pairs: int = 4, size: int = 64, seed: int = 0) -> dict:
-    """Sample views of the first images of `data` and draw `strategy`'s matches.
-
-    `feature` matching uses the backbone of `run`, or a randomly initialised default backbone.
-    """
-    import torch
-
-    from dense_au.data import load_split
-    from dense_au.views.sampler import ViewSampler
-    from dense_au.views.strategies import MatchInputs, get_strategy
-
-    match_fn = get_strategy(strategy)
-    backbone = _backbone_for(run)
-    split = load_split(data, "train", size, limit=pairs)
-    g = torch.Generator().manual_seed(seed)
-    view1, view2 = ViewSampler(size, photometric=False, generator=g)(split.float_images())
-    with torch.no_grad():
-        f1, f2 = backbone(view1.pixels), backbone(view2.pixels)
-    grid = tuple(f1.shape[-2:])
-    positives = match_fn(MatchInputs(view1, view2, grid, f1, f2, g))
-    return draw_matches(view1, view2, positives, grid, out, title=strategy, pairs=pairs)
-
-
-def _backbone_for(run: str | Path | None):
-    """A trained run's backbone, or a random-init one (downward import kept local: views stay low)."""
-    if run is not None:
-        from dense_au.train import load_trained
-
-        return load_trained(run)[0].query.backbone.eval()
-    from dense_au.models import Backbone, BackboneConfig
-
-    return Backbone(BackboneConfig(stem_stride=2, last_stride=2)).eval()
