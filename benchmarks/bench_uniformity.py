@@ -12,6 +12,8 @@ import argparse
 import json
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 CHILD = r"""
 import json, resource, sys, time, torch, torch.nn.functional as F
@@ -37,11 +39,31 @@ def run(n: int, method: str, threads: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def probe_memory(n: int, seconds: float, threads: int) -> None:
+    """Peak memory of the exact method at a size too large to finish here: run it for `seconds`
+    (every block pair allocates the same temporaries, so the peak is reached in the first
+    blocks), read the kernel's high-water mark of resident memory, then stop it."""
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(n), "exact", str(threads)])
+    time.sleep(seconds)
+    status = Path(f"/proc/{proc.pid}/status").read_text()
+    hwm_kb = int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1])
+    proc.kill()
+    proc.wait()
+    print(f"N={n}: exact method, peak resident memory of the whole process after {seconds:.0f} s "
+          f"(torch and the points included): {hwm_kb / 1024:.0f} MB; target <= 2048 MB: "
+          f"{'PASS' if hwm_kb / 1024 <= 2048 else 'FAIL'}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 40_000])
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--probe-memory", type=int, metavar="N", help="only measure peak memory at N points")
+    ap.add_argument("--seconds", type=float, default=60.0)
     args = ap.parse_args()
+    if args.probe_memory:
+        probe_memory(args.probe_memory, args.seconds, args.threads)
+        return
     for n in args.sizes:
         ref, ours = run(n, "pdist", args.threads), run(n, "exact", args.threads)
         speed = ref["seconds"] / ours["seconds"]
