@@ -87,3 +87,9 @@ def test_schedule_and_batches():
     seen = torch.cat([batch_indices(10, 4, 0, s) for s in range(5)])  # two epochs of 10
     assert sorted(seen[:10].tolist()) == list(range(10)) and sorted(seen[10:].tolist()) == list(range(10))
     assert torch.equal(batch_indices(10, 4, 0, 3), batch_indices(10, 4, 0, 3))
+
+
+def test_streaming_from_disk_trains_exactly_like_in_memory(tmp_path, tiny_cfg):
+    train(tiny_cfg("steps=3", "checkpoint_every=3"), tmp_path / "memory")
+    train(tiny_cfg("steps=3", "checkpoint_every=3", "data.stream=true"), tmp_path / "stream")
+    assert torch.equal(_params(tmp_path / "memory"), _params(tmp_path / "stream"))

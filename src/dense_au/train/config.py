@@ -17,6 +17,7 @@ class DataConfig:
     size: int = 64                # images are loaded at size x size (shorter side + centre crop)
     skip_corrupt: bool = False    # skip unreadable images (and report them) instead of stopping
     limit: int | None = None      # use only the first N images (smoke tests)
+    stream: bool = False          # read training images from disk per batch (large datasets)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ import torch
 from rich.progress import TextColumn
 
 from dense_au.config import to_dict
-from dense_au.data import Split, load_split
+from dense_au.data import Split, load_split, open_dataset
+from dense_au.data.stream import StreamingSplit
 from dense_au.errors import UserError
 from dense_au.io import environment, write_json, write_yaml
 from dense_au.models import DenseContrastiveModel
@@ -82,8 +83,7 @@ def train(cfg: TrainConfig, out: str | Path, split: Split | None = None) -> dict
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     _check_config(cfg, info)
-    split = split or load_split(cfg.data.path, cfg.data.split, cfg.data.size, cfg.data.layout,
-                                cfg.data.skip_corrupt, cfg.data.limit)
+    split = split or _training_split(cfg)
     device = resolve_device(cfg.device)
     model = sync_batchnorm(build_model(cfg), info).to(device)
     optimizer = make_optimizer(cfg.optim, model.query.parameters())
@@ -100,6 +100,16 @@ def train(cfg: TrainConfig, out: str | Path, split: Split | None = None) -> dict
         write_json(out / "manifest.json", manifest)
     barrier(info)
     return manifest
+
+
+def _training_split(cfg: TrainConfig):
+    """The training images: held in memory, or (data.stream) read from disk batch by batch."""
+    d = cfg.data
+    if not d.stream:
+        return load_split(d.path, d.split, d.size, d.layout, d.skip_corrupt, d.limit)
+    if d.limit is not None or d.skip_corrupt:
+        raise UserError("data.stream cannot be combined with data.limit or data.skip_corrupt")
+    return StreamingSplit(open_dataset(d.path, d.split, d.layout), d.size)
 
 
 def _check_config(cfg: TrainConfig, info: DistInfo) -> None:
