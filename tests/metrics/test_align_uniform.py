@@ -117,3 +117,24 @@ def test_dense_uniformity_pair_rules():
 def test_degenerate_input_is_a_clear_error(call, fragment):
     with pytest.raises(MetricInputError, match=fragment):
         call()
+
+
+def test_points_spread_over_the_2_sphere_match_the_population_closed_form():
+    """A Fibonacci lattice is a near-uniform sample of S^2: L = ln((1 - e^-8) / 8) at t = 2."""
+    n = 6000
+    k = torch.arange(n, dtype=torch.float64) + 0.5
+    z = 1 - 2 * k / n
+    phi = math.pi * (3 - math.sqrt(5)) * k
+    r = (1 - z ** 2).sqrt()
+    x = torch.stack([r * phi.cos(), r * phi.sin(), z], 1)
+    assert uniformity(x, 2.0).item() == pytest.approx(math.log((1 - math.exp(-8)) / 8), abs=2e-3)
+
+
+def test_dense_metrics_equal_instance_metrics_on_a_one_cell_grid():
+    g = torch.Generator().manual_seed(0)
+    f1, f2 = torch.randn(7, 5, 1, 1, generator=g), torch.randn(7, 5, 1, 1, generator=g)
+    x, y = f1.flatten(1), f2.flatten(1)
+    idx, valid = torch.zeros(7, 1, dtype=torch.long), torch.ones(7, 1, dtype=torch.bool)
+    assert dense_alignment(f1, f2, idx, valid).item() == pytest.approx(alignment(x, y).item(), rel=1e-6)
+    assert dense_uniformity(f1, pairs="inter").item() == pytest.approx(uniformity(x).item(), rel=1e-6)
+    assert dense_uniformity(f1, pairs="all").item() == pytest.approx(uniformity(x).item(), rel=1e-6)
