@@ -43,6 +43,21 @@ def best_time(fn, repeats: int = 5, warmup: int = 2) -> float:
     return min(times)
 
 
+def paired_times(fa, fb, repeats: int = 9, warmup: int = 2) -> tuple[float, float, float]:
+    """Median time of `fa`, of `fb`, and median of the per-pair ratio fa/fb, the two timed
+    alternately so that load changes on a shared machine hit both alike."""
+    for _ in range(warmup):
+        fa(), fb()
+    ta, tb = [], []
+    for _ in range(repeats):
+        for fn, acc in ((fa, ta), (fb, tb)):
+            t = time.perf_counter()
+            fn()
+            acc.append(time.perf_counter() - t)
+    ratios = sorted(a / b for a, b in zip(ta, tb))
+    return sorted(ta)[repeats // 2], sorted(tb)[repeats // 2], ratios[repeats // 2]
+
+
 class QuickStep:
     """One full dense contrastive step of a config, exactly as the training loop runs it."""
 

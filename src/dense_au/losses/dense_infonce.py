@@ -26,14 +26,15 @@ def dense_info_nce(q: Tensor, k: Tensor, positives: Tensor, queue: Tensor | None
     positives: (B, P, P) bool, positives[b, i, j] when key cell j is a positive of query cell i.
     queue: (K, D) negatives; None uses the pooled keys of the *other* images in the batch.
     """
-    q, k = F.normalize(q.float(), dim=1), F.normalize(k.float(), dim=1)
-    sim = torch.einsum("bdi,bdj->bij", q, k) / tau
+    # 1/tau folded into the (small) queries, not applied to the (B, P, K) logits
+    q, k = F.normalize(q.float(), dim=1) / tau, F.normalize(k.float(), dim=1)
+    sim = torch.einsum("bdi,bdj->bij", q, k)
     if queue is None:
-        neg = torch.einsum("bdi,nd->bin", q, pooled_keys(k)) / tau
+        neg = torch.einsum("bdi,nd->bin", q, pooled_keys(k))
         own = torch.eye(len(q), dtype=torch.bool, device=q.device)[:, None, :]
         neg = neg.masked_fill(own, float("-inf"))  # an image's own keys are not its negatives
     else:
-        neg = torch.einsum("bdi,nd->bin", q, queue.float()) / tau
+        neg = torch.einsum("bdi,nd->bin", q, queue.float())
     neg_lse = torch.logsumexp(neg, dim=-1, keepdim=True)  # (B, P, 1)
     per_pair = torch.logaddexp(sim, neg_lse) - sim       # (B, P, P)
     rows = positives.any(dim=-1)
