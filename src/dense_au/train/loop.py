@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -192,6 +191,6 @@ def load_trained(run_dir: str | Path) -> tuple[DenseContrastiveModel, TrainConfi
     found = load_latest(run_dir)
     if found is None:
         raise UserError(f"{run_dir}: no checkpoint found; train it first with `dense-au train`")
-    model = build_model(replace(cfg))
+    model = build_model(cfg)
     load_model_state(model, found[0]["model"], found[1])
     return model.eval(), cfg
