@@ -2,10 +2,12 @@
 
 import math
 
+import pytest
 import torch
 import torch.nn.functional as F
 
 from dense_au.losses import dense_info_nce, pooled_keys
+from dense_au.losses.dense_infonce import keys_logsumexp
 
 
 def slow_dense(q, k, pos, queue, tau):
@@ -63,3 +65,33 @@ def test_empty_positive_mask_is_an_error():
         assert "empty positives" in str(exc)
     else:
         raise AssertionError("expected ValueError")
+
+
+def test_keys_logsumexp_matches_torch_in_value_and_gradient():
+    g = torch.Generator().manual_seed(3)
+    q = torch.randn(7, 4, generator=g, dtype=torch.float64, requires_grad=True)
+    keys = torch.randn(5, 4, generator=g, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(7, generator=g, dtype=torch.float64)
+    ours, ref = keys_logsumexp(q, keys), torch.logsumexp(q @ keys.t(), dim=1)
+    torch.testing.assert_close(ours, ref)
+    grads = torch.autograd.grad((ours * w).sum(), (q, keys))
+    ref_grads = torch.autograd.grad((ref * w).sum(), (q, keys))
+    for a, b in zip(grads, ref_grads):
+        torch.testing.assert_close(a, b)
+
+
+def test_keys_logsumexp_does_not_overflow_at_small_temperatures():
+    # logits up to 1/tau = 500: exp would overflow float32 without the row max
+    q = F.normalize(torch.randn(6, 8), dim=1) / 0.002
+    keys = F.normalize(torch.randn(9, 8), dim=1)
+    out = keys_logsumexp(q, keys)
+    assert torch.isfinite(out).all()
+    torch.testing.assert_close(out, torch.logsumexp(q.double() @ keys.double().t(), dim=1).float())
+
+
+def test_keys_logsumexp_refuses_a_second_backward():
+    q = torch.randn(4, 3, requires_grad=True)
+    out = keys_logsumexp(q, torch.randn(5, 3)).sum()
+    out.backward(retain_graph=True)
+    with pytest.raises(RuntimeError, match="backward ran twice"):
+        out.backward()

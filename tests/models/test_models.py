@@ -3,6 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from dense_au.models import Backbone, BackboneConfig, DenseContrastiveModel, KeyQueue, ModelConfig
+from dense_au.models.heads import DenseHead
 
 
 def test_queue_pointer_wraps_and_keeps_newest():
@@ -46,3 +47,9 @@ def test_heads_output_dimensions():
     enc = model.query(torch.randn(2, 3, 32, 32))
     assert enc.global_z.shape == (2, 16) and enc.dense_z.shape == (2, 16, 4, 4)
     assert model.queues() == (None, None)
+
+
+def test_dense_head_is_its_1x1_convs():
+    head = DenseHead(8, 6, 5)
+    fmap = torch.randn(3, 8, 4, 5)
+    torch.testing.assert_close(head(fmap), head.mlp(fmap))  # nn.Conv2d's own forward as reference

@@ -15,6 +15,42 @@ def pooled_keys(k: Tensor) -> Tensor:
     return F.normalize(F.normalize(k.float(), dim=1).mean(dim=2), dim=1)
 
 
+class _KeysLogSumExp(torch.autograd.Function):
+    """log sum_n exp(q_r . n) for each row r of q: (R, D) x (K, D) -> (R,).
+
+    With a dense queue, R x K is the largest tensor of the step. torch.logsumexp keeps the
+    logits and makes several passes over them; here they are exponentiated in place, once, and
+    backward is one in-place multiply and one matmul. Since backward overwrites what forward
+    saved, it runs once per forward (no retain_graph).
+    """
+
+    @staticmethod
+    def forward(ctx, q: Tensor, keys: Tensor) -> Tensor:
+        exps = q @ keys.t()
+        top = exps.amax(dim=1, keepdim=True)  # row max: no overflow for any tau
+        total = exps.sub_(top).exp_().sum(dim=1, keepdim=True)
+        ctx.save_for_backward(exps, total, q, keys)  # softmax = exps / total
+        ctx.spent = False
+        return (total.log() + top).squeeze(1)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        if ctx.spent:
+            raise RuntimeError("keys_logsumexp: backward ran twice through one forward; "
+                               "its saved exponentials are overwritten by the first")
+        ctx.spent = True
+        exps, total, q, keys = ctx.saved_tensors
+        weights = exps.mul_(grad[:, None] / total)  # d lse_r / d logit_rn = softmax_rn
+        grad_q = weights @ keys if ctx.needs_input_grad[0] else None
+        grad_keys = weights.t() @ q if ctx.needs_input_grad[1] else None
+        return grad_q, grad_keys
+
+
+def keys_logsumexp(q: Tensor, keys: Tensor) -> Tensor:
+    """(R, D), (K, D) -> (R,): log-sum-exp of each row's dot products with all keys."""
+    return _KeysLogSumExp.apply(q, keys)
+
+
 def dense_info_nce(q: Tensor, k: Tensor, positives: Tensor, queue: Tensor | None = None,
                    tau: float = 0.2) -> Tensor:
     """Mean over contributing query cells of the mean over their positives of
@@ -33,9 +69,10 @@ def dense_info_nce(q: Tensor, k: Tensor, positives: Tensor, queue: Tensor | None
         neg = torch.einsum("bdi,nd->bin", q, pooled_keys(k))
         own = torch.eye(len(q), dtype=torch.bool, device=q.device)[:, None, :]
         neg = neg.masked_fill(own, float("-inf"))  # an image's own keys are not its negatives
+        neg_lse = torch.logsumexp(neg, dim=-1, keepdim=True)  # (B, P, 1)
     else:
-        neg = torch.einsum("bdi,nd->bin", q, queue.float())
-    neg_lse = torch.logsumexp(neg, dim=-1, keepdim=True)  # (B, P, 1)
+        b, d, p = q.shape
+        neg_lse = keys_logsumexp(q.transpose(1, 2).reshape(b * p, d), queue.float()).view(b, p, 1)
     per_pair = torch.logaddexp(sim, neg_lse) - sim       # (B, P, P)
     rows = positives.any(dim=-1)
     if not rows.any():

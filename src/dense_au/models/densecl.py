@@ -63,11 +63,9 @@ class DenseContrastiveModel(nn.Module):
 
     @torch.no_grad()
     def momentum_update(self) -> None:
-        m = self.cfg.momentum
-        for pk, pq in zip(self.key.parameters(), self.query.parameters()):
-            pk.mul_(m).add_(pq.detach(), alpha=1 - m)
-        for bk, bq in zip(self.key.buffers(), self.query.buffers()):
-            bk.copy_(bq)  # BN running statistics follow the query encoder
+        # key <- m key + (1 - m) query, as one multi-tensor op
+        torch._foreach_lerp_(list(self.key.parameters()), list(self.query.parameters()), 1 - self.cfg.momentum)
+        torch._foreach_copy_(list(self.key.buffers()), list(self.query.buffers()))  # BN statistics
 
     def queues(self) -> tuple[Tensor | None, Tensor | None]:
         if self.cfg.negatives != "queue":
