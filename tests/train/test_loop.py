@@ -36,9 +36,9 @@ def test_same_seed_same_parameters(tmp_path, tiny_cfg):
     assert not torch.equal(_params(tmp_path / "a"), _params(tmp_path / "c"))
 
 
-@pytest.mark.parametrize("strategy", ["geometric", "feature"])
-def test_resumed_run_ends_with_the_same_parameters(tmp_path, tiny_cfg, strategy):
-    cfg = tiny_cfg(f"loss.strategy={strategy}")
+@pytest.mark.parametrize("strategy, optimizer", [("geometric", "sgd"), ("feature", "sgd"), ("feature", "adamw")])
+def test_resumed_run_ends_with_the_same_parameters(tmp_path, tiny_cfg, strategy, optimizer):
+    cfg = tiny_cfg(f"loss.strategy={strategy}", f"optim.name={optimizer}")
     train(cfg, tmp_path / "full")
     train(cfg, tmp_path / "cut")
     (tmp_path / "cut" / "checkpoints" / "step_0000006.pt").unlink()  # as if killed after step 3
