@@ -43,8 +43,8 @@ def best_time(fn, repeats: int = 5, warmup: int = 2) -> float:
     return min(times)
 
 
-def paired_times(fa, fb, repeats: int = 9, warmup: int = 2) -> tuple[float, float, float]:
-    """Median time of `fa`, of `fb`, and median of the per-pair ratio fa/fb, the two timed
+def paired_times(fa, fb, repeats: int = 9, warmup: int = 2) -> tuple[float, float, list[float]]:
+    """Median time of `fa`, of `fb`, and the sorted per-pair ratios fa/fb, the two timed
     alternately so that load changes on a shared machine hit both alike."""
     for _ in range(warmup):
         fa(), fb()
@@ -54,8 +54,7 @@ def paired_times(fa, fb, repeats: int = 9, warmup: int = 2) -> tuple[float, floa
             t = time.perf_counter()
             fn()
             acc.append(time.perf_counter() - t)
-    ratios = sorted(a / b for a, b in zip(ta, tb))
-    return sorted(ta)[repeats // 2], sorted(tb)[repeats // 2], ratios[repeats // 2]
+    return sorted(ta)[repeats // 2], sorted(tb)[repeats // 2], sorted(a / b for a, b in zip(ta, tb))
 
 
 class QuickStep:

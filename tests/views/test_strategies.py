@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from dense_au.errors import UserError
 from dense_au.views import STRATEGIES, MatchInputs, View, ViewSampler, get_strategy, match_agreement, match_cells
@@ -50,6 +51,19 @@ def test_feature_picks_the_most_similar_cell():
     assert torch.equal(pos.idx, inverse.expand(2, -1)) and pos.valid.all()
     with pytest.raises(ValueError, match="feature maps"):
         get_strategy("feature")(MatchInputs(v, v, (2, 2)))
+
+
+def test_feature_matches_a_per_cell_cosine_loop():
+    g = torch.Generator().manual_seed(5)
+    f1, f2 = torch.randn(2, 5, 3, 3, generator=g), torch.randn(2, 5, 3, 3, generator=g)
+    f2 = f2 * torch.rand(2, 1, 3, 3, generator=g) * 10  # cell norms differ: cosine, not dot product
+    v = View(torch.zeros(2, 3, 8, 8), torch.tensor([[0.0, 0, 8, 8]] * 2), torch.tensor([False, False]))
+    pos = get_strategy("feature")(MatchInputs(v, v, (3, 3), f1, f2))
+    a, b = f1.flatten(2), f2.flatten(2)
+    for n in range(2):
+        for i in range(9):
+            cos = [F.cosine_similarity(a[n, :, i], b[n, :, j], dim=0) for j in range(9)]
+            assert pos.idx[n, i] == int(torch.stack(cos).argmax())
 
 
 def test_index_ignores_geometry(views):

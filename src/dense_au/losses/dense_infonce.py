@@ -62,21 +62,20 @@ def dense_info_nce(q: Tensor, k: Tensor, positives: Tensor, queue: Tensor | None
     positives: (B, P, P) bool, positives[b, i, j] when key cell j is a positive of query cell i.
     queue: (K, D) negatives; None uses the pooled keys of the *other* images in the batch.
     """
-    # 1/tau folded into the (small) queries, not applied to the (B, P, K) logits
-    q, k = F.normalize(q.float(), dim=1) / tau, F.normalize(k.float(), dim=1)
-    sim = torch.einsum("bdi,bdj->bij", q, k)
-    if queue is None:
-        neg = torch.einsum("bdi,nd->bin", q, pooled_keys(k))
-        own = torch.eye(len(q), dtype=torch.bool, device=q.device)[:, None, :]
-        neg = neg.masked_fill(own, float("-inf"))  # an image's own keys are not its negatives
-        neg_lse = torch.logsumexp(neg, dim=-1, keepdim=True)  # (B, P, 1)
-    else:
-        b, d, p = q.shape
-        neg_lse = keys_logsumexp(q.transpose(1, 2).reshape(b * p, d), queue.float()).view(b, p, 1)
-    per_pair = torch.logaddexp(sim, neg_lse) - sim       # (B, P, P)
-    rows = positives.any(dim=-1)
+    rows = positives.any(dim=-1)  # (B, P): only these cells contribute, and only they are computed
     if not rows.any():
         raise ValueError("dense_info_nce: no query cell has a positive (empty positives mask)")
-    pos = positives.float()
-    per_row = (per_pair * pos).sum(-1) / pos.sum(-1).clamp(min=1)
-    return per_row[rows].mean()
+    # 1/tau folded into the (small) queries, not applied to the (R, K) logits
+    q, k = F.normalize(q.float(), dim=1) / tau, F.normalize(k.float(), dim=1)
+    sim = torch.einsum("bdi,bdj->bij", q, k)[rows]  # (R, P) each contributing cell vs its image's keys
+    cells = q.transpose(1, 2)[rows]                  # (R, D)
+    if queue is None:
+        neg = cells @ pooled_keys(k).t()              # (R, B)
+        image = torch.arange(len(q), device=q.device)[:, None].expand_as(rows)[rows]
+        own = F.one_hot(image, len(q)).bool()
+        neg_lse = neg.masked_fill(own, float("-inf")).logsumexp(dim=-1)  # own keys are not negatives
+    else:
+        neg_lse = keys_logsumexp(cells, queue.float())
+    per_pair = torch.logaddexp(sim, neg_lse[:, None]) - sim
+    pos = positives[rows].float()
+    return ((per_pair * pos).sum(-1) / pos.sum(-1)).mean()

@@ -72,9 +72,11 @@ def feature(m: MatchInputs) -> Positives:
     """DenseCL: the view-2 cell with the most similar backbone feature (cosine); no geometry."""
     if m.feats1 is None or m.feats2 is None:
         raise ValueError("the 'feature' strategy needs backbone feature maps feats1 and feats2")
-    f1 = F.normalize(m.feats1.flatten(2).float(), dim=1)
-    f2 = F.normalize(m.feats2.flatten(2).float(), dim=1)
-    idx = torch.einsum("bdi,bdj->bij", f1, f2).argmax(dim=-1)
+    f1, f2 = m.feats1.flatten(2).float(), m.feats2.flatten(2).float()
+    # argmax_j cos(f1_i, f2_j) = argmax_j f1_i.f2_j / |f2_j|, as |f1_i| is fixed along the row;
+    # the sum-of-squares norm: linalg's norm over the strided channel axis is 5x slower
+    norm2 = (f2 * f2).sum(dim=1, keepdim=True).sqrt().clamp(min=1e-12)
+    idx = (torch.einsum("bdi,bdj->bij", f1, f2) / norm2).argmax(dim=-1)
     return Positives(_one_hot(idx, torch.ones_like(idx, dtype=torch.bool), f2.shape[-1]))
 
 
