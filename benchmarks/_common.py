@@ -43,18 +43,28 @@ def best_time(fn, repeats: int = 5, warmup: int = 2) -> float:
     return min(times)
 
 
-def paired_times(fa, fb, repeats: int = 9, warmup: int = 2) -> tuple[float, float, list[float]]:
-    """Median time of `fa`, of `fb`, and the sorted per-pair ratios fa/fb, the two timed
-    alternately so that load changes on a shared machine hit both alike."""
+def interleaved_times(fns, repeats: int = 9, warmup: int = 2) -> list[list[float]]:
+    """Wall times of each of `fns` over `repeats` rounds, the functions timed in turn within a
+    round so that load changes on a shared machine hit all alike (compare them round by round)."""
     for _ in range(warmup):
-        fa(), fb()
-    ta, tb = [], []
+        for fn in fns:
+            fn()
+    times = [[] for _ in fns]
     for _ in range(repeats):
-        for fn, acc in ((fa, ta), (fb, tb)):
+        for fn, acc in zip(fns, times):
             t = time.perf_counter()
             fn()
             acc.append(time.perf_counter() - t)
-    return sorted(ta)[repeats // 2], sorted(tb)[repeats // 2], sorted(a / b for a, b in zip(ta, tb))
+    return times
+
+
+def median(xs) -> float:
+    return sorted(xs)[len(xs) // 2]
+
+
+def quartiles(xs) -> tuple[float, float]:
+    xs = sorted(xs)
+    return xs[len(xs) // 4], xs[3 * len(xs) // 4]
 
 
 class QuickStep:
@@ -80,8 +90,17 @@ class QuickStep:
             self.model.dense_queue.push(out.keys[1])
 
     def bare(self, v1, v2) -> None:
-        """The same backbone passes with nothing else: query forward+backward, key forward."""
+        """The backbone passes the step makes, with nothing else: query forward+backward on
+        view 1, key forward on view 2."""
         fmap = self.model.query.backbone(v1.pixels)
         with torch.no_grad():
             self.model.key.backbone(v2.pixels)
         fmap.float().square().mean().backward()
+
+    def bare_two_queries(self, v1, v2) -> None:
+        """The issue's wording of the reference: query forward+backward on both views, one key
+        forward. Our step is not symmetrised, so it makes one query pass fewer than this."""
+        for v in (v1, v2):
+            self.model.query.backbone(v.pixels).float().square().mean().backward()
+        with torch.no_grad():
+            self.model.key.backbone(v2.pixels)
