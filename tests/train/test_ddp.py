@@ -30,12 +30,13 @@ def _params(run):
 
 def test_two_gloo_processes_match_one_process(tmp_path, tiny_cfg):
     # `index`: every cell has a positive, so the mean of the per-process losses is the global
-    # mean, and it is continuous in the parameters. `feature` matching is an argmax: float
-    # reduction-order differences between 1 and 2 processes can flip a match, and the runs part.
-    cfg = tiny_cfg("steps=3", "checkpoint_every=3", "loss.strategy=index")
+    # mean, and it is continuous in the parameters (`feature` matching is an argmax that float
+    # reduction order can flip). A small lr: at the tiny config's 0.05 the 8-image runs are
+    # chaotic, and 1e-7 reduction-order differences grow to 1e-4 within three steps.
+    cfg = tiny_cfg("steps=3", "checkpoint_every=3", "loss.strategy=index", "optim.lr=0.01")
     mp.spawn(_worker, args=(2, _free_port(), cfg, tmp_path / "ddp"), nprocs=2, join=True)
     train(cfg, tmp_path / "single")
     ddp, single = _params(tmp_path / "ddp"), _params(tmp_path / "single")
     assert ddp.keys() == single.keys()
     for name in single:
-        assert torch.allclose(ddp[name], single[name], atol=2e-4, rtol=1e-3), name
+        assert torch.allclose(ddp[name], single[name], atol=1e-5, rtol=0), name
