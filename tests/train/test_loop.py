@@ -8,7 +8,7 @@ import yaml
 
 from dense_au.train import TrainingDiverged, load_trained, train
 from dense_au.train.checkpoint import list_checkpoints
-from dense_au.train.loop import batch_indices, lr_at
+from dense_au.train.loop import batch_indices, load_trained_checkpoint, lr_at
 from dense_au.train.config import OptimConfig
 
 
@@ -93,3 +93,11 @@ def test_streaming_from_disk_trains_exactly_like_in_memory(tmp_path, tiny_cfg):
     train(tiny_cfg("steps=3", "checkpoint_every=3"), tmp_path / "memory")
     train(tiny_cfg("steps=3", "checkpoint_every=3", "data.stream=true"), tmp_path / "stream")
     assert torch.equal(_params(tmp_path / "memory"), _params(tmp_path / "stream"))
+
+
+def test_loaded_checkpoint_is_the_readable_one_when_the_newest_is_corrupt(tmp_path, tiny_cfg):
+    train(tiny_cfg(), tmp_path / "r")
+    older, newest = list_checkpoints(tmp_path / "r")[-2:]
+    assert load_trained_checkpoint(tmp_path / "r")[2] == newest
+    newest.write_bytes(b"not a checkpoint")
+    assert load_trained_checkpoint(tmp_path / "r")[2] == older

@@ -11,7 +11,6 @@ from dense_au.evaluate.knn import knn_probe
 from dense_au.evaluate.linear import linear_probe
 from dense_au.evaluate.segmentation import segmentation_probe
 from dense_au.io import write_json
-from dense_au.train.checkpoint import list_checkpoints
 
 TASKS = ("linear", "knn", "segmentation")
 BASELINES = ("random-init",)
@@ -21,12 +20,11 @@ SPLITS = ("train", "val", "test")
 def _backbone(run_dir: Path, baseline: str | None):
     """The run's trained backbone, or the same architecture freshly initialised (seeded)."""
     from dense_au.config import load_config
-    from dense_au.train import TrainConfig, load_trained
-    from dense_au.train.loop import build_model
+    from dense_au.train import TrainConfig
+    from dense_au.train.loop import build_model, load_trained_checkpoint
 
     if baseline is None:
-        model, cfg = load_trained(run_dir)
-        ckpt = list_checkpoints(run_dir)[-1]
+        model, cfg, ckpt = load_trained_checkpoint(run_dir)  # the file loaded keys the cache
         return model.query.backbone, cfg, f"{ckpt.name}:{ckpt.stat().st_mtime_ns}"
     if baseline not in BASELINES:
         raise UserError(f"unknown baseline {baseline!r}; expected one of {', '.join(BASELINES)}")

@@ -186,6 +186,13 @@ def _state(model, optimizer, step: int, cfg: TrainConfig, terms: dict) -> dict:
 
 def load_trained(run_dir: str | Path) -> tuple[DenseContrastiveModel, TrainConfig]:
     """The model of a finished (or interrupted) run, from its config.yaml and newest checkpoint."""
+    model, cfg, _ = load_trained_checkpoint(run_dir)
+    return model, cfg
+
+
+def load_trained_checkpoint(run_dir: str | Path) -> tuple[DenseContrastiveModel, TrainConfig, Path]:
+    """As `load_trained`, and the checkpoint file it loaded: the newest readable one, which is
+    not the newest file when that one is corrupt."""
     from dense_au.config import load_config
 
     run_dir = Path(run_dir)
@@ -195,4 +202,4 @@ def load_trained(run_dir: str | Path) -> tuple[DenseContrastiveModel, TrainConfi
         raise UserError(f"{run_dir}: no checkpoint found; train it first with `dense-au train`")
     model = build_model(cfg)
     load_model_state(model, found[0]["model"], found[1])
-    return model.eval(), cfg
+    return model.eval(), cfg, found[1]
