@@ -70,6 +70,8 @@ CLI_CASES = {
     "config-wrong-type": (["train", QUICK, "--out", "{tmp}/r", "--set", "batch_size=big"], "'batch_size' must be int"),
     "config-bad-choice": (["train", QUICK, "--out", "{tmp}/r", "--set", "optim.name=adam"], "must be one of 'sgd', 'adamw'"),
     "config-missing-file": (["train", "{tmp}/none.yaml", "--out", "{tmp}/r"], "none.yaml does not exist"),
+    "dense-grid-too-small": (["train", QUICK, "--out", "{tmp}/r", "--set", "views.size=16"],
+                             "views.size 16 gives a 2x2 dense grid"),
     "override-syntax": (["train", QUICK, "--out", "{tmp}/r", "--set", "steps"], "must look like section.key=value"),
     "data-missing-dir": (["data", "show", "{tmp}/nowhere"], "nowhere: dataset directory does not exist"),
     "data-empty-dir": (["data", "show", "{tmp}/empty", "--layout", "folder"], "empty: no images found"),

@@ -90,11 +90,12 @@ def test_unknown_profile():
 
 
 def test_paper_profile_smoke_on_cpu_with_tiny_overrides(tmp_path):
-    """The GPU profile's spec and config wire up end to end (ResNet-50, torchvision stem)."""
+    """The GPU profile's spec and config wire up end to end (ResNet-50, torchvision stem; at 64 px
+    only last_stride 1 keeps the 4x4 dense grid training requires)."""
     tiny = "{kind: %s, path: null, n_train: 16, n_val: 8, n_test: 8, size: 64}"
     spec = load_spec("paper", None, [
         "base_overrides=[steps=2, batch_size=4, views.size=64, data.size=64, model.backbone.width=0.125, "
-        "model.queue_size=16, device=cpu, checkpoint_every=2, bf16=false]",
+        "model.queue_size=16, device=cpu, checkpoint_every=2, bf16=false, model.backbone.last_stride=1]",
         f"datasets.imagenet={tiny % 'single'}", f"datasets.coco={tiny % 'multi'}", f"datasets.voc={tiny % 'multi'}",
         "grid={loss.strategy: [feature]}", "seeds=[0]", "threads_per_job=1", "measure_limit=8",
     ])

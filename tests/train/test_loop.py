@@ -101,3 +101,10 @@ def test_loaded_checkpoint_is_the_readable_one_when_the_newest_is_corrupt(tmp_pa
     assert load_trained_checkpoint(tmp_path / "r")[2] == newest
     newest.write_bytes(b"not a checkpoint")
     assert load_trained_checkpoint(tmp_path / "r")[2] == older
+
+
+def test_queue_longer_than_the_dataset_warns(tmp_path, tiny_cfg, capsys):
+    train(tiny_cfg("steps=1", "checkpoint_every=1", "model.queue_size=64"), tmp_path / "long")  # 40 images
+    assert "model.queue_size 64 exceeds the 40 training images" in capsys.readouterr().err
+    train(tiny_cfg("steps=1", "checkpoint_every=1"), tmp_path / "short")  # queue 16
+    assert "exceeds" not in capsys.readouterr().err

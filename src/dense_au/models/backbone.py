@@ -35,6 +35,7 @@ class Backbone(nn.Module):
 
     def __init__(self, cfg: BackboneConfig = BackboneConfig()):
         super().__init__()
+        self.cfg = cfg
         block, layers = ARCHS[cfg.arch]
         widths = [max(8, round(c * cfg.width)) for c in (64, 128, 256, 512)]
         # Borrow ResNet._make_layer so the blocks, downsampling and init are torchvision's.
@@ -48,7 +49,7 @@ class Backbone(nn.Module):
         self.stages = nn.Sequential(*[builder._make_layer(block, w, n, stride=s)
                                       for w, n, s in zip(widths, layers, strides)])
         self.out_channels = widths[3] * block.expansion
-        self.strides = [cfg.stem_stride, 2 if cfg.maxpool else 1, 2, 2, cfg.last_stride]
+        self.strides = strides_of(cfg)
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
@@ -57,7 +58,16 @@ class Backbone(nn.Module):
         return self.stages(self.stem(x))
 
     def grid(self, size: int) -> tuple[int, int]:
-        """The feature-map grid for a square input of side `size` (each stride-2 op rounds up)."""
-        for stride in self.strides:
-            size = -(-size // stride)
-        return size, size
+        return feature_grid(self.cfg, size)
+
+
+def strides_of(cfg: BackboneConfig) -> list[int]:
+    """The strides of the stem conv, stem max-pool, and stages 2, 3, 4."""
+    return [cfg.stem_stride, 2 if cfg.maxpool else 1, 2, 2, cfg.last_stride]
+
+
+def feature_grid(cfg: BackboneConfig, size: int) -> tuple[int, int]:
+    """The feature-map grid for a square input of side `size` (each stride-2 op rounds up)."""
+    for stride in strides_of(cfg):
+        size = -(-size // stride)
+    return size, size

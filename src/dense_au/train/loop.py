@@ -15,8 +15,9 @@ from dense_au.data.stream import StreamingSplit
 from dense_au.errors import UserError
 from dense_au.io import environment, write_json, write_yaml
 from dense_au.models import DenseContrastiveModel
+from dense_au.models.backbone import feature_grid
 from dense_au.progress import make_progress
-from dense_au.train.checkpoint import load_latest, load_model_state, save_checkpoint
+from dense_au.train.checkpoint import console, load_latest, load_model_state, save_checkpoint
 from dense_au.train.config import OptimConfig, TrainConfig
 from dense_au.train.distributed import (DistInfo, barrier, gather, init_distributed, resolve_device,
                                         sync_batchnorm, wrap_query)
@@ -73,6 +74,9 @@ def make_optimizer(cfg: OptimConfig, params) -> torch.optim.Optimizer:
     return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
 
 
+MIN_DENSE_GRID = 4  # smallest dense feature map side the dense loss accepts
+
+
 def build_model(cfg: TrainConfig) -> DenseContrastiveModel:
     torch.manual_seed(cfg.seed)  # weight init draws from the global RNG
     return DenseContrastiveModel(cfg.model, generator=torch.Generator().manual_seed(cfg.seed))
@@ -85,6 +89,7 @@ def train(cfg: TrainConfig, out: str | Path, split: Split | None = None) -> dict
         torch.set_num_threads(cfg.threads)
     _check_config(cfg, info)
     split = split or _training_split(cfg)
+    _warn_short_dataset(cfg, len(split), info)
     device = resolve_device(cfg.device)
     model = sync_batchnorm(build_model(cfg), info).to(device)
     optimizer = make_optimizer(cfg.optim, model.query.parameters())
@@ -118,6 +123,18 @@ def _check_config(cfg: TrainConfig, info: DistInfo) -> None:
         raise UserError(f"batch_size {cfg.batch_size} must be divisible by the {info.world} processes")
     if cfg.steps < 1 or cfg.batch_size < 2:
         raise UserError(f"steps ({cfg.steps}) must be >= 1 and batch_size ({cfg.batch_size}) >= 2")
+    h, w = feature_grid(cfg.model.backbone, cfg.views.size)
+    if min(h, w) < MIN_DENSE_GRID:  # a 1x1 or 2x2 "dense" loss is a second global loss
+        raise UserError(f"views.size {cfg.views.size} gives a {h}x{w} dense grid with this backbone; the "
+                        f"dense loss needs at least {MIN_DENSE_GRID}x{MIN_DENSE_GRID}: raise views.size, or "
+                        "lower model.backbone.stem_stride / last_stride, or set model.backbone.maxpool false")
+
+
+def _warn_short_dataset(cfg: TrainConfig, images: int, info: DistInfo) -> None:
+    if cfg.model.negatives == "queue" and images < cfg.model.queue_size and info.main:
+        console.print(f"[yellow]warning:[/] model.queue_size {cfg.model.queue_size} exceeds the {images} "
+                      "training images: images meet their own older keys among the negatives",
+                      soft_wrap=True, highlight=False)
 
 
 def _resume(cfg: TrainConfig, out: Path, model, optimizer) -> tuple[int, dict]:
