@@ -49,7 +49,6 @@ class Backbone(nn.Module):
         self.stages = nn.Sequential(*[builder._make_layer(block, w, n, stride=s)
                                       for w, n, s in zip(widths, layers, strides)])
         self.out_channels = widths[3] * block.expansion
-        self.strides = strides_of(cfg)
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")

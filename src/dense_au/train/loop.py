@@ -24,6 +24,8 @@ from dense_au.train.distributed import (DistInfo, barrier, gather, init_distribu
 from dense_au.train.step import contrastive_losses, encode
 from dense_au.views import View, ViewSampler
 
+MIN_DENSE_GRID = 4  # smallest dense feature map side the dense loss accepts
+
 
 class TrainingDiverged(UserError):
     """A NaN or infinite loss; the last good checkpoint is kept."""
@@ -72,9 +74,6 @@ def make_optimizer(cfg: OptimConfig, params) -> torch.optim.Optimizer:
         return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
                                fused=True)
     return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
-
-
-MIN_DENSE_GRID = 4  # smallest dense feature map side the dense loss accepts
 
 
 def build_model(cfg: TrainConfig) -> DenseContrastiveModel:
