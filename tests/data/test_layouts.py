@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dense_au.data.layouts import CorruptImageError, open_dataset, write_mask
+from dense_au.data.layouts import CorruptImageError, has_split, open_dataset, write_mask
 from dense_au.data.load import load_split
 from dense_au.errors import UserError
 
@@ -128,3 +128,15 @@ def test_empty_and_missing_folders_and_unknown_layout(tmp_path):
         open_dataset(tmp_path / "nowhere")
     with pytest.raises(UserError, match="unknown dataset layout 'cityscapes'"):
         open_dataset(tmp_path / "empty", layout="cityscapes")
+
+
+def test_has_split_per_layout(tmp_path):
+    voc = _voc(tmp_path / "voc", {"a": np.zeros((4, 4), np.uint8)})
+    assert has_split(voc, "train") and not has_split(voc, "test")
+    (tmp_path / "coco" / "annotations").mkdir(parents=True)
+    (tmp_path / "coco" / "annotations" / "instances_val.json").write_text("{}")
+    assert has_split(tmp_path / "coco", "val") and not has_split(tmp_path / "coco", "train")
+    _img(tmp_path / "if" / "train" / "cat" / "0.png")
+    assert has_split(tmp_path / "if", "train", "imagefolder") and not has_split(tmp_path / "if", "val", "imagefolder")
+    _img(tmp_path / "plain" / "a.jpg")
+    assert not has_split(tmp_path / "plain", "train", "folder")

@@ -1,6 +1,7 @@
 """`dense-au evaluate` end to end on a tiny run: eval.json holds sizes, choices and scores."""
 
 import json
+import shutil
 
 import pytest
 
@@ -32,3 +33,14 @@ def test_bad_task_and_baseline(tiny_run, single_dir):
         evaluate_run(tiny_run, "detection", single_dir)
     with pytest.raises(UserError, match="unknown baseline 'imagenet'"):
         evaluate_run(tiny_run, "linear", single_dir, baseline="imagenet")
+
+
+def test_without_a_test_split_val_is_test_and_validation_is_carved_from_train(tiny_run, single_dir, tmp_path):
+    data = shutil.copytree(single_dir, tmp_path / "voc_like")
+    (data / "ImageSets" / "Segmentation" / "test.txt").unlink()  # as in Pascal VOC: train and val only
+    entry = evaluate_run(tiny_run, "linear", data)
+    assert entry["split_sizes"] == {"train": 36, "val": 4, "test": 20}  # 10% of the 40 train images
+    assert entry["split_protocol"].startswith("no test split")
+    (data / "ImageSets" / "Segmentation" / "val.txt").unlink()
+    with pytest.raises(UserError, match="needs named splits train and val"):
+        evaluate_run(tiny_run, "linear", data)

@@ -244,6 +244,17 @@ def detect_layout(root: Path) -> str:
     return "folder"
 
 
+def has_split(root: str | Path, split: str, layout: str = "auto") -> bool:
+    """Whether `root` holds a split named `split` (a plain folder has no named splits)."""
+    root = Path(root)
+    layout = detect_layout(root) if layout == "auto" else layout
+    if layout in ("voc", "embedded"):
+        return (root / "ImageSets" / "Segmentation" / f"{split}.txt").is_file()
+    if layout == "coco":
+        return (root / "annotations" / f"instances_{split}.json").is_file()
+    return layout == "imagefolder" and (root / split).is_dir()
+
+
 def open_dataset(root: str | Path, split: str = "train", layout: str = "auto") -> Dataset:
     """The dataset at `root` in `layout` ('auto' detects it). ImageFolder reads ROOT/<split>/ if present."""
     root = Path(root)

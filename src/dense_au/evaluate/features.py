@@ -27,6 +27,11 @@ class FeatureSet:
     def __len__(self) -> int:
         return len(self.pooled)
 
+    def subset(self, idx: Tensor) -> FeatureSet:
+        masks = None if self.masks is None else self.masks[idx]
+        return FeatureSet(self.pooled[idx], self.maps[idx], self.labels[idx], self.label_sets[idx], masks,
+                          self.class_names)
+
 
 @torch.no_grad()
 def extract(backbone: nn.Module, split: Split, batch: int = 250) -> FeatureSet:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import torch
+
+from dense_au.data import has_split
 from dense_au.errors import UserError
 from dense_au.evaluate.features import FeatureSet, cached_features
 from dense_au.evaluate.knn import knn_probe
@@ -15,6 +18,7 @@ from dense_au.io import write_json
 TASKS = ("linear", "knn", "segmentation")
 BASELINES = ("random-init",)
 SPLITS = ("train", "val", "test")
+HELDOUT_FRACTION = 0.1  # of train: the validation split of a dataset without a test split (VOC)
 
 
 def _backbone(run_dir: Path, baseline: str | None):
@@ -53,6 +57,21 @@ def run_task(task: str, sets: dict[str, FeatureSet], absent: str = "skip") -> di
                               len(tr.class_names) + 1, absent)
 
 
+def _feature_sets(features, data: str | Path) -> tuple[dict[str, FeatureSet], str]:
+    """train/val/test features; without a test split (VOC, most ImageFolders) the given val split
+    is the test set and validation is carved from train, so test is still touched once."""
+    if has_split(data, "test"):
+        return {s: features(s) for s in SPLITS}, "train / val / test as given"
+    if not (has_split(data, "train") and has_split(data, "val")):
+        raise UserError(f"{data}: evaluation needs named splits train and val (and test, else val is "
+                        "the test set); for an ImageFolder use ROOT/train/<class>/, ROOT/val/<class>/")
+    train = features("train")
+    order = torch.randperm(len(train), generator=torch.Generator().manual_seed(0))
+    n_val = max(1, round(HELDOUT_FRACTION * len(train)))
+    sets = {"train": train.subset(order[n_val:]), "val": train.subset(order[:n_val]), "test": features("val")}
+    return sets, f"no test split: test = the given val split, val = a seeded {HELDOUT_FRACTION:.0%} of train (seed 0)"
+
+
 def evaluate_run(run_dir: str | Path, task: str, data: str | Path, baseline: str | None = None,
                  absent: str = "skip") -> dict:
     """Evaluate and merge the result into RUN_DIR/eval.json (atomically); returns the task entry."""
@@ -61,9 +80,10 @@ def evaluate_run(run_dir: str | Path, task: str, data: str | Path, baseline: str
         raise UserError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
     backbone, cfg, fingerprint = _backbone(run_dir, baseline)
     cache = run_dir / "features" / (baseline or "trained")
-    sets = {s: cached_features(backbone, cache, fingerprint, data, s, cfg.data.size) for s in SPLITS}
-    entry = {"data": str(data), "split_sizes": {s: len(sets[s]) for s in SPLITS}, "reported_on": "test",
-             **run_task(task, sets, absent)}
+    sets, protocol = _feature_sets(lambda s: cached_features(backbone, cache, fingerprint, data, s, cfg.data.size),
+                                   data)
+    entry = {"data": str(data), "split_protocol": protocol, "split_sizes": {s: len(sets[s]) for s in SPLITS},
+             "reported_on": "test", **run_task(task, sets, absent)}
     path = run_dir / "eval.json"
     results = json.loads(path.read_text()) if path.is_file() else {}
     if baseline:
