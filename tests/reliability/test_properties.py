@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from dense_au.metrics import alignment, dense_uniformity, uniformity
 from dense_au.views import View, match_cells, source_to_view, view_to_source
 
-SETTINGS = settings(max_examples=40, deadline=None)
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)  # the same examples in every CI run
 
 
 @st.composite
@@ -31,7 +31,8 @@ def test_uniformity_agrees_with_pdist_and_stays_in_bounds(x, t, block):
     ref = torch.pdist(F.normalize(x, dim=1)).pow(2).mul(-t).exp().mean().log().item()
     value = uniformity(x, t, block=block).item()
     assert math.isclose(value, ref, rel_tol=1e-4, abs_tol=1e-5)
-    assert -2 * t * n / (n - 1) - 1e-4 <= value <= 1e-6
+    # <= 0 exactly; computed in float32, <x, x> = 1 + O(1e-7) is scaled by 2t, hence 1e-5 as above
+    assert -2 * t * n / (n - 1) - 1e-4 <= value <= 1e-5
 
 
 @SETTINGS
