@@ -140,7 +140,7 @@ class VOCDataset(Dataset):
         _require_dir(root, "VOC")
         self.root, self.class_names = root, list(class_names)
         self.num_classes = len(class_names) + 1  # + background
-        split_file = root / "ImageSets" / "Segmentation" / f"{split}.txt"
+        split_file = _voc_split_file(root, split)
         if not split_file.is_file():
             have = sorted(p.stem for p in split_file.parent.glob("*.txt"))
             raise UserError(f"{split_file}: split file missing; available splits: {have or 'none'}")
@@ -185,7 +185,7 @@ class COCODataset(Dataset):
     def __init__(self, root: Path, split: str):
         from pycocotools.coco import COCO
 
-        ann = root / "annotations" / f"instances_{split}.json"
+        ann = _coco_annotations(root, split)
         if not ann.is_file():
             raise UserError(f"{ann}: COCO annotation file missing")
         try:
@@ -249,10 +249,18 @@ def has_split(root: str | Path, split: str, layout: str = "auto") -> bool:
     root = Path(root)
     layout = detect_layout(root) if layout == "auto" else layout
     if layout in ("voc", "embedded"):
-        return (root / "ImageSets" / "Segmentation" / f"{split}.txt").is_file()
+        return _voc_split_file(root, split).is_file()
     if layout == "coco":
-        return (root / "annotations" / f"instances_{split}.json").is_file()
+        return _coco_annotations(root, split).is_file()
     return layout == "imagefolder" and (root / split).is_dir()
+
+
+def _voc_split_file(root: Path, split: str) -> Path:
+    return root / "ImageSets" / "Segmentation" / f"{split}.txt"
+
+
+def _coco_annotations(root: Path, split: str) -> Path:
+    return root / "annotations" / f"instances_{split}.json"
 
 
 def open_dataset(root: str | Path, split: str = "train", layout: str = "auto") -> Dataset:
@@ -271,5 +279,5 @@ def open_dataset(root: str | Path, split: str = "train", layout: str = "auto") -
     if layout == "coco":
         return COCODataset(root, split)
     if layout == "imagefolder":
-        return ImageFolderDataset(root / split if (root / split).is_dir() else root)
+        return ImageFolderDataset(root / split if has_split(root, split, layout) else root)
     return FolderDataset(root)
